@@ -1,0 +1,124 @@
+// Command machina creates Docker hosts, provisions the Docker engine on them
+// with TLS, and makes one of them the active machine in your shell.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/alecthomas/kong"
+
+	_ "github.com/machina-dev/machina/drivers/generic"
+	_ "github.com/machina-dev/machina/drivers/none"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// CLI is machina's command line. Global flags and their environment
+// variables are Docker Machine's.
+type CLI struct {
+	Globals
+
+	Create  CreateCmd  `cmd:"" help:"Create a machine."`
+	Ls      LsCmd      `cmd:"" help:"List machines."`
+	Env     EnvCmd     `cmd:"" help:"Print the commands that set up the environment for the docker CLI."`
+	Active  ActiveCmd  `cmd:"" help:"Print which machine is active."`
+	Config  ConfigCmd  `cmd:"" help:"Print the docker CLI flags for a machine."`
+	Inspect InspectCmd `cmd:"" help:"Print a machine's configuration as JSON."`
+	IP      IPCmd      `cmd:"" name:"ip" help:"Print the IP address of machines."`
+	URL     URLCmd     `cmd:"" name:"url" help:"Print the engine URL of a machine."`
+	Status  StatusCmd  `cmd:"" help:"Print the state of a machine."`
+	SSH     SSHCmd     `cmd:"" name:"ssh" help:"Log in to a machine, or run a command on it, over SSH."`
+	Rm      RmCmd      `cmd:"" help:"Remove machines."`
+	Version VersionCmd `cmd:"" help:"Print machina's version, or a machine's engine version."`
+}
+
+// Globals are the flags every command accepts, and the streams commands
+// write to.
+type Globals struct {
+	StoragePath   string `short:"s" env:"MACHINE_STORAGE_PATH" placeholder:"DIR" help:"Machine store directory (default: ~/.docker/machine)."`
+	Debug         bool   `short:"D" help:"Print debug output, including the SSH commands run."`
+	TLSCACert     string `name:"tls-ca-cert" env:"MACHINE_TLS_CA_CERT" type:"path" placeholder:"FILE" help:"CA certificate for new machines (default: STORE/certs/ca.pem)."`
+	TLSCAKey      string `name:"tls-ca-key" env:"MACHINE_TLS_CA_KEY" type:"path" placeholder:"FILE" help:"CA private key (default: STORE/certs/ca-key.pem)."`
+	TLSClientCert string `name:"tls-client-cert" env:"MACHINE_TLS_CLIENT_CERT" type:"path" placeholder:"FILE" help:"Client certificate (default: STORE/certs/cert.pem)."`
+	TLSClientKey  string `name:"tls-client-key" env:"MACHINE_TLS_CLIENT_KEY" type:"path" placeholder:"FILE" help:"Client private key (default: STORE/certs/key.pem)."`
+
+	Stdin  io.Reader           `kong:"-"`
+	Stdout io.Writer           `kong:"-"`
+	Stderr io.Writer           `kong:"-"`
+	Getenv func(string) string `kong:"-"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries a command's exit status without a message, for `ssh`.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run parses args and runs the command, returning the process exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	cli := CLI{Globals: Globals{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}}
+	exitCode := -1
+	parser, err := kong.New(&cli,
+		kong.Name("machina"),
+		kong.Description("Create Docker hosts, provision the engine on them with TLS, and make one of them the active machine in your shell."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code }),
+		kong.ValueFormatter(helpWithDefault),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+		kong.Vars{"version": version},
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "machina: %v\n", err)
+		return 2
+	}
+
+	kctx, err := parser.Parse(args)
+	if exitCode >= 0 {
+		return exitCode // --help
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "machina: %v\n", err)
+		return 2
+	}
+
+	err = kctx.Run(&cli.Globals)
+	var exit exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.code
+	default:
+		fmt.Fprintf(stderr, "machina: %v\n", err)
+		return 1
+	}
+}
+
+// helpWithDefault adds the environment variable and the default value to a
+// flag's help text.
+func helpWithDefault(value *kong.Value) string {
+	help := kong.DefaultHelpValueFormatter(value)
+	if value.Default == "" || strings.Contains(value.Help, "default") || value.IsBool() {
+		return help
+	}
+	suffix := "(default: " + value.Default + ")"
+	if strings.HasSuffix(help, ".") {
+		return help[:len(help)-1] + " " + suffix + "."
+	}
+	return help + " " + suffix
+}
