@@ -83,4 +83,7 @@ type SSHTarget struct {
 	Port    int
 	User    string
 	KeyPath string // "" means the ssh-agent, then the user's ~/.ssh keys
+	// KeyOrigin is the key the user passed when KeyPath is machina's copy
+	// of it, so that errors can name the file the user knows.
+	KeyOrigin string
 }

@@ -170,6 +170,9 @@ func (m *Machine) provision(ctx context.Context, d drivers.SSH, opts CreateOptio
 		Timeout:        opts.SSHTimeout,
 		Debug:          opts.Debug,
 	})
+	if err != nil && target.KeyOrigin != "" && target.KeyOrigin != target.KeyPath {
+		return fmt.Errorf("%w (that key is machina's copy of %s)", err, target.KeyOrigin)
+	}
 	if err != nil {
 		return err
 	}

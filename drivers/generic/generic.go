@@ -119,7 +119,7 @@ func (d *Driver) SSHTarget(ctx context.Context) (drivers.SSHTarget, error) {
 	if err != nil {
 		return drivers.SSHTarget{}, err
 	}
-	return drivers.SSHTarget{Host: ip, Port: d.SSHPort, User: d.SSHUser, KeyPath: d.SSHKeyPath}, nil
+	return drivers.SSHTarget{Host: ip, Port: d.SSHPort, User: d.SSHUser, KeyPath: d.SSHKeyPath, KeyOrigin: d.SSHKey}, nil
 }
 
 func (d *Driver) Start(context.Context) error { return unsupported("start") }
