@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,14 +11,16 @@ import (
 	"github.com/machina-dev/machina/drivers/generic"
 	"github.com/machina-dev/machina/drivers/none"
 	"github.com/machina-dev/machina/machine"
+	"github.com/machina-dev/machina/profiles"
 	"github.com/machina-dev/machina/store"
 	mtls "github.com/machina-dev/machina/tls"
 )
 
 // CreateCmd is `machina create`, with Docker Machine's flags.
 type CreateCmd struct {
-	Name   string `arg:"" optional:"" default:"default" help:"Machine name."`
-	Driver string `short:"d" env:"MACHINE_DRIVER" placeholder:"DRIVER" help:"Driver to create the machine with: generic or none."`
+	Name    string `arg:"" optional:"" default:"default" help:"Machine name."`
+	Driver  string `short:"d" env:"MACHINE_DRIVER" placeholder:"DRIVER" help:"Driver to create the machine with: generic or none."`
+	Profile string `placeholder:"NAME" help:"Profile whose driver, flags and engine options to use; flags given here override it."`
 
 	EngineInstallURL       string   `name:"engine-install-url" env:"MACHINE_DOCKER_INSTALL_URL" placeholder:"URL" help:"Script that installs the engine when docker is missing; \"none\" never installs (default: the distribution's package, else Docker's script)."`
 	EngineOpt              []string `name:"engine-opt" sep:"none" placeholder:"FLAG=VALUE" help:"Engine flag, as FLAG=VALUE; repeatable."`
@@ -68,6 +71,9 @@ func (c *CreateCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if err := store.ValidateName(c.Name); err != nil {
 		return err
+	}
+	if c.Profile != "" {
+		return c.runProfile(ctx, g)
 	}
 	if c.Driver == "" {
 		return fmt.Errorf("missing driver: pass -d DRIVER (one of %s) or set MACHINE_DRIVER", strings.Join(drivers.Names(), ", "))
@@ -131,4 +137,40 @@ func (c *CreateCmd) engineOptions() store.EngineOptions {
 		InstallURL:       c.EngineInstallURL,
 		TLSVerify:        true,
 	}
+}
+
+// runProfile re-runs create with the profile's flags before the ones given
+// on the command line, so that the command line overrides the profile.
+func (c *CreateCmd) runProfile(ctx context.Context, g *Globals) error {
+	d, err := g.dirs()
+	if err != nil {
+		return err
+	}
+	p, err := profiles.LoadProfile(d, c.Profile)
+	if err != nil {
+		return err
+	}
+
+	// g.Args is the command line that ran this command: global flags, then
+	// "create" and its own flags.
+	args := []string{}
+	rest := g.Args
+	if i := slices.Index(rest, "create"); i >= 0 {
+		args = append(args, rest[:i+1]...)
+		rest = rest[i+1:]
+	}
+	args = append(args, p.Args()...)
+	for i := 0; i < len(rest); i++ {
+		switch a := rest[i]; {
+		case a == "--profile":
+			i++
+		case strings.HasPrefix(a, "--profile="):
+		default:
+			args = append(args, a)
+		}
+	}
+	if code := run(ctx, args, g.Stdin, g.Stdout, g.Stderr, g.Getenv); code != 0 {
+		return exitError{code: code}
+	}
+	return nil
 }

@@ -3,19 +3,23 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"text/template"
 	"time"
 
+	"github.com/machina-dev/machina/activate"
 	"github.com/machina-dev/machina/machine"
 	"github.com/machina-dev/machina/store"
 	mtls "github.com/machina-dev/machina/tls"
 )
 
 // ActiveCmd is `machina active`.
-type ActiveCmd struct{}
+type ActiveCmd struct {
+	Why bool `help:"Also print what chose the machine: this shell, a .machine.toml, or the global default."`
+}
 
 func (c *ActiveCmd) Run(ctx context.Context, g *Globals) error {
 	s, err := g.store()
@@ -26,8 +30,38 @@ func (c *ActiveCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	g.printf("%s\n", name)
+	if m, err := machine.Load(s, name); err == nil {
+		if err := m.CheckServerCert(ctx, time.Now()); errors.Is(err, mtls.ErrHostMismatch) {
+			fmt.Fprintf(g.Stderr, "machina: warning: %v\n", err)
+		}
+	}
+	if !c.Why {
+		g.printf("%s\n", name)
+		return nil
+	}
+	g.printf("%s, chosen by %s\n", name, c.why(g, name))
 	return nil
+}
+
+// why names the rule that made name active: the hook's precedence when the
+// hook set the variables, else the user's own DOCKER_HOST.
+func (c *ActiveCmd) why(g *Globals, name string) string {
+	if g.Getenv("__MACHINA_MACHINE") != name {
+		return "DOCKER_HOST, which points at it"
+	}
+	d, err := g.dirs()
+	if err != nil {
+		return "DOCKER_HOST, which points at it"
+	}
+	wd, err := logicalWorkDir()
+	if err != nil {
+		return "DOCKER_HOST, which points at it"
+	}
+	dec := activate.Decide(d, g.Getenv(activate.UseVar), wd)
+	if dec.Machine != name {
+		return "DOCKER_HOST, which points at it"
+	}
+	return dec.Why()
 }
 
 // ConfigCmd is `machina config`: the docker CLI flags for a machine.

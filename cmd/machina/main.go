@@ -35,8 +35,24 @@ type CLI struct {
 	URL     URLCmd     `cmd:"" name:"url" help:"Print the engine URL of a machine."`
 	Status  StatusCmd  `cmd:"" help:"Print the state of a machine."`
 	SSH     SSHCmd     `cmd:"" name:"ssh" help:"Log in to a machine, or run a command on it, over SSH."`
+	Scp     ScpCmd     `cmd:"" name:"scp" help:"Copy files and directories between machines and the local host over SSH."`
+	Mount   MountCmd   `cmd:"" help:"Mount a machine's directory with sshfs, or unmount it with -u."`
 	Rm      RmCmd      `cmd:"" help:"Remove machines."`
+
+	Start           StartCmd           `cmd:"" help:"Start machines."`
+	Stop            StopCmd            `cmd:"" help:"Stop machines."`
+	Restart         RestartCmd         `cmd:"" help:"Restart machines and wait until their engines answer."`
+	Kill            KillCmd            `cmd:"" help:"Kill machines."`
+	Provision       ProvisionCmd       `cmd:"" help:"Provision existing machines again."`
+	Upgrade         UpgradeCmd         `cmd:"" help:"Upgrade the engine of machines."`
+	RegenerateCerts RegenerateCertsCmd `cmd:"" name:"regenerate-certs" help:"Make new TLS certificates for machines and restart their engines."`
+
 	Version VersionCmd `cmd:"" help:"Print machina's version, or a machine's engine version."`
+
+	shellCmds `embed:""`
+
+	Completion    CompletionCmd `cmd:"" help:"Print the completion script for bash, zsh or fish."`
+	CompleteWords completeCmd   `cmd:"" name:"__complete" hidden:"" passthrough:"" help:"Print the completions of the last word, one per line."`
 }
 
 // Globals are the flags every command accepts, and the streams commands
@@ -53,6 +69,7 @@ type Globals struct {
 	Stdout io.Writer           `kong:"-"`
 	Stderr io.Writer           `kong:"-"`
 	Getenv func(string) string `kong:"-"`
+	Args   []string            `kong:"-"` // the command line, for commands that re-run it
 }
 
 func main() {
@@ -69,7 +86,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 // run parses args and runs the command, returning the process exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	cli := CLI{Globals: Globals{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}}
+	cli := CLI{Globals: Globals{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv, Args: args}}
 	exitCode := -1
 	parser, err := kong.New(&cli,
 		kong.Name("machina"),

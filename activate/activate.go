@@ -1,0 +1,119 @@
+// Package activate decides which machine is active in a shell, by the
+// hook's precedence: `machina use` in this shell, then the nearest trusted
+// .machine.toml, then the global default, then none.
+package activate
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/machina-dev/machina/profiles"
+)
+
+// UseVar is the exported shell variable that `machina use` sets: a machine
+// name, or UseNone. Unset means the file and global rules apply.
+const UseVar = "__MACHINA_USE"
+
+// UseNone in UseVar means no machine in this shell, whatever the directory says.
+const UseNone = ":none"
+
+// Source is the rule that chose the machine.
+type Source int
+
+const (
+	FromNothing Source = iota
+	FromShell          // `machina use NAME` in this shell
+	FromFile           // a trusted .machine.toml
+	FromGlobal         // `machina use --global NAME`
+)
+
+// Decision is the outcome of the precedence rules for one shell and directory.
+type Decision struct {
+	Machine string // "" for none
+	Source  Source
+	Env     []profiles.Var // the [env] extras of a trusted .machine.toml
+
+	// Project is the nearest .machine.toml, trusted or not, or nil.
+	Project *profiles.Project
+	// ProjectErr is why that file was not used: a parse error, or the
+	// file is not trusted or changed since `machina allow`.
+	ProjectErr error
+	// Trust is the project's trust state when Project is set.
+	Trust profiles.TrustState
+	// GlobalErr is an unreadable global default.
+	GlobalErr error
+}
+
+// ErrUntrusted is wrapped by ProjectErr for a file the user has not allowed.
+var ErrUntrusted = errors.New("not trusted")
+
+// Decide applies the precedence rules for a shell whose UseVar value is use
+// and whose working directory is dir.
+func Decide(dirs profiles.Dirs, use, dir string) Decision {
+	switch use {
+	case UseNone:
+		return Decision{Source: FromShell}
+	case "":
+	default:
+		return Decision{Machine: use, Source: FromShell}
+	}
+
+	var d Decision
+	if path, err := profiles.Find(dir); err != nil {
+		d.ProjectErr = err
+	} else if path != "" {
+		d.fromFile(dirs.Trust(), path)
+		if d.Machine != "" {
+			return d
+		}
+	}
+
+	name, err := profiles.ReadGlobal(dirs)
+	if err != nil {
+		d.GlobalErr = err
+		return d
+	}
+	if name != "" {
+		d.Machine, d.Source = name, FromGlobal
+	}
+	return d
+}
+
+func (d *Decision) fromFile(trust profiles.Trust, path string) {
+	p, err := profiles.Load(path)
+	if err != nil {
+		d.ProjectErr = err
+		return
+	}
+	d.Project = p
+
+	d.Trust, err = trust.Status(p)
+	if err != nil {
+		d.ProjectErr = err
+		return
+	}
+	switch d.Trust {
+	case profiles.Trusted:
+		d.Machine, d.Source, d.Env = p.Machine, FromFile, p.Env
+	case profiles.Changed:
+		d.ProjectErr = fmt.Errorf("%s changed since you allowed it: %w; review it, then run `machina allow %s`", p.Path, ErrUntrusted, p.Dir)
+	default:
+		d.ProjectErr = fmt.Errorf("%s is %w; review it, then run `machina allow %s` to use machine %q here", p.Path, ErrUntrusted, p.Dir, p.Machine)
+	}
+}
+
+// Why describes what chose the machine, for `machina active --why`.
+func (d Decision) Why() string {
+	switch d.Source {
+	case FromShell:
+		if d.Machine == "" {
+			return "machina use --none in this shell"
+		}
+		return "machina use " + d.Machine + " in this shell"
+	case FromFile:
+		return d.Project.Path
+	case FromGlobal:
+		return "the global default, set with machina use --global " + d.Machine
+	}
+	return "nothing"
+}
