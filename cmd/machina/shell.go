@@ -47,6 +47,17 @@ func cacheDir(d profiles.Dirs, storePath string) string {
 	return filepath.Join(d.Cache, "hook", build, profiles.EncodePath(storePath))
 }
 
+// invokedPath is the absolute path machina was started by. A symbolic link,
+// such as a package manager's, stays unresolved, so that the hook keeps
+// running the installed machina after an upgrade.
+func invokedPath() (string, error) {
+	path, err := exec.LookPath(os.Args[0])
+	if err != nil {
+		return os.Executable()
+	}
+	return filepath.Abs(path)
+}
+
 // HookCmd is `machina hook SHELL`.
 type HookCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish" help:"Shell: bash, zsh or fish."`
@@ -65,7 +76,7 @@ func (c *HookCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	exe, err := os.Executable()
+	exe, err := invokedPath()
 	if err != nil {
 		return fmt.Errorf("hook: find the machina binary: %w", err)
 	}
