@@ -81,7 +81,7 @@ func TestWaitForEngineInvalidClientCert(t *testing.T) {
 	certs := newTestCerts(t, "127.0.0.1")
 	_, err := WaitForEngine(context.Background(), "127.0.0.1", 2376,
 		certs.ca.CertPEM, []byte("not a cert"), certs.client.KeyPEM, time.Second)
-	if err == nil || !strings.Contains(err.Error(), "load client certificate") {
+	if err == nil || !strings.Contains(err.Error(), "client certificate") {
 		t.Errorf("WaitForEngine error = %v, want a client certificate error", err)
 	}
 }
