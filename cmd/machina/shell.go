@@ -93,6 +93,9 @@ func (c *HookCmd) Run(g *Globals) error {
 	return nil
 }
 
+// hookEvalName is the hidden command the hook runs when its cache is stale.
+const hookEvalName = "__hook"
+
 // hookEvalCmd is the slow path of the hook: it decides which machine is
 // active, refreshes the hook's cache and prints the code that applies it.
 type hookEvalCmd struct {
@@ -100,6 +103,9 @@ type hookEvalCmd struct {
 }
 
 func (c *hookEvalCmd) Run(ctx context.Context, g *Globals) error {
+	if c.Shell != "bash" && c.Shell != "zsh" && c.Shell != "fish" {
+		return fmt.Errorf("%s: invalid shell %q: use bash, zsh or fish", hookEvalName, c.Shell)
+	}
 	sh, err := shellhook.Lookup(c.Shell)
 	if err != nil {
 		return err
