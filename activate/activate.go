@@ -6,6 +6,7 @@ package activate
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/machina-dev/machina/profiles"
 )
@@ -33,7 +34,11 @@ type Decision struct {
 	Source  Source
 	Env     []profiles.Var // the [env] extras of a trusted .machine.toml
 
-	// Project is the nearest .machine.toml, trusted or not, or nil.
+	// ProjectPath and ProjectContent are the nearest .machine.toml and its
+	// bytes, even when it does not parse; ProjectPath is "" when there is none.
+	ProjectPath    string
+	ProjectContent []byte
+	// Project is that file parsed, trusted or not, or nil.
 	Project *profiles.Project
 	// ProjectErr is why that file was not used: a parse error, or the
 	// file is not trusted or changed since `machina allow`.
@@ -80,7 +85,15 @@ func Decide(dirs profiles.Dirs, use, dir string) Decision {
 }
 
 func (d *Decision) fromFile(trust profiles.Trust, path string) {
-	p, err := profiles.Load(path)
+	d.ProjectPath = path
+	content, err := os.ReadFile(path)
+	if err != nil {
+		d.ProjectErr = err
+		return
+	}
+	d.ProjectContent = content
+
+	p, err := profiles.Parse(path, content)
 	if err != nil {
 		d.ProjectErr = err
 		return

@@ -176,18 +176,18 @@ func writeDirEntry(cache string, d profiles.Dirs, dec activate.Decision) error {
 	if dec.Source == activate.FromShell {
 		return nil
 	}
-	if dec.Project == nil {
+	if dec.ProjectPath == "" || dec.ProjectContent == nil {
 		return nil
 	}
-	trustPath := d.Trust().EntryPath(dec.Project.Path)
+	trustPath := d.Trust().EntryPath(dec.ProjectPath)
 	trust, err := readOptional(trustPath)
 	if err != nil {
 		return err
 	}
 	entry := shellhook.DirEntry{
-		Dir:       dec.Project.Dir,
-		TomlPath:  dec.Project.Path,
-		Toml:      dec.Project.Content,
+		Dir:       filepath.Dir(dec.ProjectPath),
+		TomlPath:  dec.ProjectPath,
+		Toml:      dec.ProjectContent,
 		TrustPath: trustPath,
 		Trust:     trust,
 	}
