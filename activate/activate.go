@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/machina-dev/machina/profiles"
 )
@@ -109,9 +110,9 @@ func (d *Decision) fromFile(trust profiles.Trust, path string) {
 	case profiles.Trusted:
 		d.Machine, d.Source, d.Env = p.Machine, FromFile, p.Env
 	case profiles.Changed:
-		d.ProjectErr = fmt.Errorf("%s changed since you allowed it: %w; review it, then run `machina allow %s`", p.Path, ErrUntrusted, p.Dir)
+		d.ProjectErr = fmt.Errorf("%s changed since you allowed it: %w; review it, then run: machina allow %s", p.Path, ErrUntrusted, shellQuote(p.Dir))
 	default:
-		d.ProjectErr = fmt.Errorf("%s is %w; review it, then run `machina allow %s` to use machine %q here", p.Path, ErrUntrusted, p.Dir, p.Machine)
+		d.ProjectErr = fmt.Errorf("%s is %w; review it, then run this to use machine %q here: machina allow %s", p.Path, ErrUntrusted, p.Machine, shellQuote(p.Dir))
 	}
 }
 
@@ -129,4 +130,20 @@ func (d Decision) Why() string {
 		return "the global default, set with machina use --global " + d.Machine
 	}
 	return "nothing"
+}
+
+// shellQuote returns path as one word for a POSIX shell, so that a hint can
+// be pasted as it is printed whatever characters the path holds.
+func shellQuote(path string) string {
+	safe := path != ""
+	for _, r := range path {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./-+,:@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return path
+	}
+	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
 }

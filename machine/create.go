@@ -62,7 +62,8 @@ func Create(ctx context.Context, s *store.Store, name string, opts CreateOptions
 	if err := m.create(ctx, opts); err != nil {
 		markErr := os.WriteFile(filepath.Join(m.Dir(), createErrorFile), []byte(err.Error()+"\n"), 0o600)
 		saveErr := m.save()
-		return nil, errors.Join(fmt.Errorf("create %q: %w", name, err), markErr, saveErr)
+		err = fmt.Errorf("create %q: %w\nThe machine is kept in state Error: remove it with `machina rm %s`, then create it again", name, err, name)
+		return nil, errors.Join(err, markErr, saveErr)
 	}
 	return m, nil
 }
@@ -117,11 +118,35 @@ func (m *Machine) create(ctx context.Context, opts CreateOptions) error {
 		return err
 	}
 
+	provisionOpts := ProvisionOptions{
+		Progress:      opts.Progress,
+		Debug:         opts.Debug,
+		SSHTimeout:    opts.SSHTimeout,
+		EngineTimeout: opts.EngineTimeout,
+	}
+	if err := m.configure(ctx, ca, client, opts.KeyType, provisionOpts, step); err != nil {
+		return err
+	}
+	return m.save()
+}
+
+// ProvisionOptions bound and report one provisioning run.
+type ProvisionOptions struct {
+	Progress      io.Writer     // one line per step
+	Debug         io.Writer     // SSH commands, or nil
+	SSHTimeout    time.Duration // dial and handshake bound
+	EngineTimeout time.Duration // bound on the wait for the engine's TLS endpoint
+}
+
+// configure makes a server certificate for the machine's current IP address
+// and, for drivers reached over SSH, provisions the engine with it. Create
+// and Provision share it.
+func (m *Machine) configure(ctx context.Context, ca, client mtls.Pair, kt mtls.KeyType, opts ProvisionOptions, step *steps) error {
 	ip, err := m.Driver.IP(ctx)
 	if err != nil {
 		return err
 	}
-	server, err := m.writeCerts(ca, client, ip, opts.KeyType)
+	server, err := m.writeCerts(ca, client, ip, kt)
 	if err != nil {
 		return err
 	}
@@ -132,7 +157,7 @@ func (m *Machine) create(ctx context.Context, opts CreateOptions) error {
 			return err
 		}
 	}
-	return m.save()
+	return nil
 }
 
 // writeCerts makes the server certificate and copies the CA and client
@@ -156,23 +181,8 @@ func (m *Machine) writeCerts(ca, client mtls.Pair, ip string, kt mtls.KeyType) (
 	return server, store.WritePair(client, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
 }
 
-func (m *Machine) provision(ctx context.Context, d drivers.SSH, opts CreateOptions, ca, client, server mtls.Pair, ip string, step *steps) error {
-	target, err := d.SSHTarget(ctx)
-	if err != nil {
-		return err
-	}
-	conn, err := sshclient.Dial(ctx, sshclient.Config{
-		Host:           target.Host,
-		Port:           target.Port,
-		User:           target.User,
-		KeyPath:        target.KeyPath,
-		KnownHostsPath: m.KnownHostsPath(),
-		Timeout:        opts.SSHTimeout,
-		Debug:          opts.Debug,
-	})
-	if err != nil && target.KeyOrigin != "" && target.KeyOrigin != target.KeyPath {
-		return fmt.Errorf("%w (that key is machina's copy of %s)", err, target.KeyOrigin)
-	}
+func (m *Machine) provision(ctx context.Context, d drivers.SSH, opts ProvisionOptions, ca, client, server mtls.Pair, ip string, step *steps) error {
+	conn, target, err := m.dialSSH(ctx, d, opts.SSHTimeout, opts.Debug)
 	if err != nil {
 		return err
 	}
@@ -203,6 +213,27 @@ func (m *Machine) provision(ctx context.Context, d drivers.SSH, opts CreateOptio
 		Timeout:    opts.EngineTimeout,
 		Progress:   func(name string, took time.Duration) { step.took(name, took) },
 	})
+}
+
+// dialSSH logs in to the machine with its pinned host key.
+func (m *Machine) dialSSH(ctx context.Context, d drivers.SSH, timeout time.Duration, debug io.Writer) (*sshclient.Client, drivers.SSHTarget, error) {
+	target, err := d.SSHTarget(ctx)
+	if err != nil {
+		return nil, target, err
+	}
+	conn, err := sshclient.Dial(ctx, sshclient.Config{
+		Host:           target.Host,
+		Port:           target.Port,
+		User:           target.User,
+		KeyPath:        target.KeyPath,
+		KnownHostsPath: m.KnownHostsPath(),
+		Timeout:        timeout,
+		Debug:          debug,
+	})
+	if errors.Is(err, sshclient.ErrAuth) && target.KeyOrigin != "" && target.KeyOrigin != target.KeyPath {
+		return nil, target, fmt.Errorf("%w (that key is machina's copy of %s)", err, target.KeyOrigin)
+	}
+	return conn, target, err
 }
 
 // enginePort is the port of the machine's engine URL.

@@ -152,6 +152,9 @@ func handshake(ctx context.Context, addr string, config *ssh.ClientConfig, timeo
 	return ssh.NewClient(conn, chans, reqs), nil
 }
 
+// ErrAuth is wrapped by Dial's error when the host rejects every key.
+var ErrAuth = errors.New("authentication failed")
+
 func explainDialError(err error, user, addr string, timeout time.Duration, auth *auth, pins *pinnedKeys) error {
 	switch {
 	case pins.changed != nil:
@@ -163,7 +166,9 @@ func explainDialError(err error, user, addr string, timeout time.Duration, auth 
 	case strings.Contains(err.Error(), "no common algorithm for host key") && len(pins.known) > 0:
 		return pins.missingType()
 	case strings.Contains(err.Error(), "unable to authenticate"):
-		return fmt.Errorf("ssh %s@%s: authentication failed with %s: %w", user, addr, auth.tried, err)
+		return fmt.Errorf("ssh %s@%s: %w with %s (add its public key to ~%s/.ssh/authorized_keys on the host, or pass another key): %w", user, addr, ErrAuth, auth.tried, user, err)
+	case strings.Contains(err.Error(), "connection refused"):
+		return fmt.Errorf("ssh %s: %w (check the address and that sshd listens on that port)", addr, err)
 	}
 	return fmt.Errorf("ssh %s: %w", addr, err)
 }

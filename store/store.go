@@ -25,10 +25,17 @@ var (
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9.-]*$`)
 
+// maxNameLen is the longest machine name: provisioning makes the name the
+// host's hostname, and Linux rejects hostnames longer than 64 bytes.
+const maxNameLen = 63
+
 // ValidateName checks a machine name against Docker Machine's rule.
 func ValidateName(name string) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("invalid machine name %q: use letters, digits, '.' and '-', starting with a letter or digit", name)
+	}
+	if len(name) > maxNameLen {
+		return fmt.Errorf("invalid machine name %q: it has %d characters, at most %d fit in a hostname", name, len(name), maxNameLen)
 	}
 	return nil
 }
@@ -110,18 +117,18 @@ func (s *Store) Load(name string) (*Host, error) {
 	path := s.ConfigPath(name)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("machine %q: %w", name, err)
+		return nil, fmt.Errorf("machine %q: %w; remove the machine with `machina rm -f %s`", name, err, name)
 	}
 
 	var h Host
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("machine %q: invalid %s: %w", name, path, err)
+		return nil, fmt.Errorf("machine %q: invalid %s: %w; fix the file, or remove the machine with `machina rm -f %s`", name, path, err, name)
 	}
 	if h.Name == "" {
 		h.Name = name
 	}
 	if h.HostOptions == nil || h.HostOptions.AuthOptions == nil || h.HostOptions.EngineOptions == nil {
-		return nil, fmt.Errorf("machine %q: invalid %s: HostOptions with AuthOptions and EngineOptions are missing", name, path)
+		return nil, fmt.Errorf("machine %q: invalid %s: HostOptions with AuthOptions and EngineOptions are missing; fix the file, or remove the machine with `machina rm -f %s`", name, path, name)
 	}
 	return &h, nil
 }

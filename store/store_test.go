@@ -175,12 +175,12 @@ func TestCreateDuplicate(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
-	for _, name := range []string{"default", "maquina1", "a", "web-1.example", "9lives"} {
+	for _, name := range []string{"default", "maquina1", "a", "web-1.example", "9lives", strings.Repeat("a", 63)} {
 		if err := ValidateName(name); err != nil {
 			t.Errorf("ValidateName(%q) = %v, want nil", name, err)
 		}
 	}
-	for _, name := range []string{"", "-x", ".x", "a b", "a/b", "a_b", "ü", "a;rm"} {
+	for _, name := range []string{"", "-x", ".x", "a b", "a/b", "a_b", "ü", "a;rm", strings.Repeat("a", 64)} {
 		err := ValidateName(name)
 		if err == nil {
 			t.Errorf("ValidateName(%q) = nil, want an error", name)

@@ -136,10 +136,11 @@ func finish(stderr io.Writer, err error) int {
 }
 
 // helpWithDefault adds the environment variable and the default value to a
-// flag's help text.
+// flag's help text. kong already shows the default in place of a missing
+// placeholder (--ssh-timeout=30s), so only flags with a placeholder need it.
 func helpWithDefault(value *kong.Value) string {
 	help := kong.DefaultHelpValueFormatter(value)
-	if value.Default == "" || strings.Contains(value.Help, "default") || value.IsBool() {
+	if value.Default == "" || value.Tag.PlaceHolder == "" || strings.Contains(value.Help, "default") || value.IsBool() {
 		return help
 	}
 	suffix := "(default: " + value.Default + ")"
