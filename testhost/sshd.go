@@ -29,9 +29,32 @@ var privateDirs = []string{
 // with no images or containers.
 var freshDirs = map[string]bool{"/var/lib/docker": true}
 
-// overlayDirs get a copy-on-write overlay, so writes elsewhere in them
-// (/etc/hostname, /etc/hosts, users) stay on the host too.
-var overlayDirs = []string{"/etc"}
+// overlayDirs get a copy-on-write overlay, so other writes in them stay on
+// the host too: /etc/hostname, /etc/hosts, users, the packages that dpkg
+// and apt install under /usr, /var/lib and /var/cache, and the lock and
+// cache files that root's login shell writes under /root. A process that
+// the stand-in reboot kills therefore leaves no stale lock in the machine's
+// own /root.
+var overlayDirs = []string{"/etc", "/usr", "/var/lib", "/var/cache", "/root"}
+
+// shutdownPath is the path of the stand-in for shutdown(8) in the host's
+// view. /usr/local/sbin comes before /usr/sbin and /sbin in root's PATH.
+const shutdownPath = "/usr/local/sbin/shutdown"
+
+// shutdownScript replaces shutdown(8) on a test host, which cannot reboot. For -r it acts out a reboot one second later, so that the
+// caller's command returns first: it stops the engine, makes sshd (PID 1)
+// re-execute itself, ends every other process with SIGTERM and, a second
+// later, SIGKILL, which drops every SSH connection, and starts the engine
+// again. Anything but -r fails.
+const shutdownScript = `#!/bin/sh
+case " $* " in
+*" -r "*) ;;
+*) echo "shutdown: a test host can only reboot (-r)" >&2; exit 1 ;;
+esac
+setsid sh -c 'sleep 1; service docker stop; kill -s HUP 1; kill -s TERM -- -1; sleep 1; kill -s KILL -- -1; service docker start' \
+	>>/var/log/testhost-shutdown.log 2>&1 </dev/null &
+echo "test host: rebooting in 1 second"
+`
 
 const sshdConfig = `# sshd for test host %[1]s
 ListenAddress %[2]s
@@ -59,6 +82,9 @@ func (h *Host) prepareView() error {
 	if err := patchInitScript(h.viewPath("/etc/init.d/docker")); err != nil {
 		return err
 	}
+	if err := h.writeUpper(shutdownPath, []byte(shutdownScript), 0o755); err != nil {
+		return err
+	}
 
 	config := fmt.Sprintf(sshdConfig, h.Name, h.Addr, h.SSHPort, h.hostKeyPrivatePath(),
 		filepath.Join(h.Dir, "sshd.pid"), h.KeyPath+".pub")
@@ -71,6 +97,23 @@ func (h *Host) prepareView() error {
 		return err
 	}
 	return os.WriteFile(h.startScriptPath(), []byte(script), 0o755)
+}
+
+// writeUpper writes a file that exists only in the host's view, into the
+// upper directory of the overlay that contains path.
+func (h *Host) writeUpper(path string, data []byte, mode os.FileMode) error {
+	for _, dir := range overlayDirs {
+		rel, ok := strings.CutPrefix(path, dir+"/")
+		if !ok {
+			continue
+		}
+		file := filepath.Join(h.overlayPath(dir), "upper", rel)
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(file, data, mode)
+	}
+	return fmt.Errorf("write %s: not under any of the overlays %s", path, strings.Join(overlayDirs, ", "))
 }
 
 func (h *Host) viewPath(dir string) string    { return filepath.Join(h.Dir, "view", dir) }

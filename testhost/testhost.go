@@ -5,12 +5,15 @@
 // side is 10.200.N.1) and an sshd that logs root in with a generated key. sshd
 // runs as PID 1 of its own PID, UTS and mount namespaces, with Host.Name as the
 // hostname. Everything started over SSH dies with it and works in a private
-// view of the directories that provisioning writes: /etc is an overlay,
-// /etc/docker, /etc/default, /etc/init.d, /etc/systemd/system and /var/log are
-// private copies under Host.Dir, and /var/lib/docker starts empty there. /run
-// is a fresh tmpfs, so an engine started on the host gets its own
-// /var/run/docker.sock. /usr and the rest of the file system are still the
-// machine's own.
+// view of the directories that provisioning writes: /etc, /usr, /var/lib,
+// /var/cache and /root are overlays, so packages installed there stay on the
+// host. /etc/docker, /etc/default, /etc/init.d, /etc/systemd/system and
+// /var/log are private copies under Host.Dir, and /var/lib/docker starts
+// empty there. /run is a fresh tmpfs, so an engine started on the host gets
+// its own /var/run/docker.sock. The rest of the file system, /tmp included,
+// is still the machine's own. The host cannot reboot: its `shutdown -r` (in
+// /usr/local/sbin) restarts sshd and the engine instead and drops every SSH
+// connection.
 //
 // Start adds an unreachable route for 10.200.0.0/16 to the machine if it has
 // none, so a connection to a stopped host's address fails at once instead of

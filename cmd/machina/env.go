@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/machina-dev/machina/shellhook"
+	mtls "github.com/machina-dev/machina/tls"
 )
 
 // dockerVars are the variables `env` sets, in Docker Machine's order.
@@ -51,6 +54,11 @@ func (c *EnvCmd) Run(ctx context.Context, g *Globals) error {
 
 	m, err := g.load(c.Name)
 	if err != nil {
+		return err
+	}
+	// The docker CLI would fail on this certificate with a TLS error that
+	// names neither the machine nor the fix.
+	if err := m.CheckServerCert(ctx, time.Now()); errors.Is(err, mtls.ErrHostMismatch) {
 		return err
 	}
 	vars, err := m.EnvVars(ctx)

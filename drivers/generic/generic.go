@@ -4,6 +4,7 @@ package generic
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,10 +13,27 @@ import (
 	"time"
 
 	"github.com/machina-dev/machina/drivers"
+	"github.com/machina-dev/machina/sshclient"
 )
 
 // Name is the driver's name for -d.
 const Name = "generic"
+
+// KnownHostsFile is the machine's pinned SSH host key file in StorePath.
+// It is machine.KnownHostsFile, repeated because package machine imports
+// the drivers.
+const KnownHostsFile = "machina-known_hosts"
+
+// rebootCommand is the command Restart runs on the host, through sudo
+// unless the SSH user is root.
+const rebootCommand = "shutdown -r now"
+
+// downPollInterval and downProbeTimeout pace the wait for a rebooting host
+// to drop its SSH connection.
+const (
+	downPollInterval = time.Second
+	downProbeTimeout = 5 * time.Second
+)
 
 // stateTimeout bounds the TCP dial that decides whether the host is up.
 const stateTimeout = 5 * time.Second
@@ -126,8 +144,69 @@ func (d *Driver) Start(context.Context) error { return unsupported("start") }
 func (d *Driver) Stop(context.Context) error  { return unsupported("stop") }
 func (d *Driver) Kill(context.Context) error  { return unsupported("kill") }
 
-// TODO: reboot the host over SSH and wait until SSH and the engine answer.
-func (d *Driver) Restart(context.Context) error { return unsupported("restart") }
+// Restart reboots the host with `shutdown -r now` over SSH, as Docker
+// Machine's generic driver does, and returns once the host has gone down:
+// when the SSH connection closes or stops responding. Waiting for the host to
+// come back is the caller's part. ctx bounds the whole call.
+func (d *Driver) Restart(ctx context.Context) error {
+	target, err := d.SSHTarget(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := sshclient.Dial(ctx, sshclient.Config{
+		Host:           target.Host,
+		Port:           target.Port,
+		User:           target.User,
+		KeyPath:        target.KeyPath,
+		KnownHostsPath: filepath.Join(d.StorePath, KnownHostsFile),
+	})
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	defer conn.Close()
+
+	// The connection may drop before the command returns. Only an exit
+	// status below 128 (not killed by a signal) means shutdown failed.
+	_, err = conn.Run(ctx, conn.Sudo(rebootCommand), nil)
+	var exit *sshclient.ExitError
+	if errors.As(err, &exit) && exit.Status < 128 {
+		return fmt.Errorf("restart: %w", err)
+	}
+
+	if err := waitDown(ctx, conn); err != nil {
+		return fmt.Errorf("restart: %s: %w", target.Host, err)
+	}
+	return nil
+}
+
+// waitDown probes the connection with `true` every downPollInterval until a
+// probe fails or goes unanswered for downProbeTimeout.
+func waitDown(ctx context.Context, conn *sshclient.Client) error {
+	for {
+		probe := make(chan error, 1)
+		go func() {
+			_, err := conn.Run(ctx, "true", nil)
+			probe <- err
+		}()
+
+		select {
+		case err := <-probe:
+			if err != nil {
+				return nil
+			}
+		case <-time.After(downProbeTimeout):
+			return nil // conn.Close, deferred by the caller, ends the probe
+		case <-ctx.Done():
+			return fmt.Errorf("host still accepts SSH commands after %q: %w", rebootCommand, ctx.Err())
+		}
+
+		select {
+		case <-time.After(downPollInterval):
+		case <-ctx.Done():
+			return fmt.Errorf("host still accepts SSH commands after %q: %w", rebootCommand, ctx.Err())
+		}
+	}
+}
 
 // Remove leaves the host alone: the generic driver did not make it.
 func (d *Driver) Remove(context.Context) error { return nil }
