@@ -78,7 +78,7 @@ func (m *Machine) upgradeCommand(ctx context.Context, conn *sshclient.Client, o 
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return "", fmt.Errorf("invalid engine install URL %q in the machine's configuration: want an http or https URL of a script", installURL)
 		}
-		return scriptCommand(installURL), nil
+		return provision.ScriptInstallCommand(installURL), nil
 	}
 
 	dockerCE, err := hasDockerCE(ctx, conn, o)
@@ -138,14 +138,4 @@ func packageUpgradeCommand(o provision.OS, dockerCE bool) (string, error) {
 		return "apk upgrade docker", nil
 	}
 	return "", fmt.Errorf("machina knows no engine package to upgrade on %s: docker-ce is not installed and the distribution ships no engine package that machina installs; upgrade Docker Engine on the host itself", o.ID)
-}
-
-// scriptCommand downloads the script to a file before running it, so a
-// failed download fails the upgrade instead of running a partial script.
-// provision runs install scripts the same way.
-func scriptCommand(scriptURL string) string {
-	quoted := sshclient.Quote(scriptURL)
-	return `tmp=$(mktemp) && ` +
-		`if command -v curl >/dev/null 2>&1; then curl -fsSL -o "$tmp" ` + quoted + `; else wget -qO "$tmp" ` + quoted + `; fi && ` +
-		`sh "$tmp"; status=$?; rm -f "$tmp"; exit $status`
 }

@@ -54,7 +54,7 @@ func installCommand(o OS, installURL string) (string, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", fmt.Errorf("invalid engine install URL %q: want an http or https URL of a script", installURL)
 	}
-	return scriptInstallCommand(installURL), nil
+	return ScriptInstallCommand(installURL), nil
 }
 
 func packageInstallCommand(o OS) string {
@@ -66,12 +66,13 @@ func packageInstallCommand(o OS) string {
 	case FamilyAlpine:
 		return "apk add docker && rc-update add docker default"
 	}
-	return scriptInstallCommand(DockerScriptURL)
+	return ScriptInstallCommand(DockerScriptURL)
 }
 
-// scriptInstallCommand downloads the script to a file before running it, so
+// ScriptInstallCommand returns a command that downloads the script to a file
+// before running it, so
 // a failed download fails the install instead of running a partial script.
-func scriptInstallCommand(scriptURL string) string {
+func ScriptInstallCommand(scriptURL string) string {
 	quoted := sshclient.Quote(scriptURL)
 	return `tmp=$(mktemp) && ` +
 		`if command -v curl >/dev/null 2>&1; then curl -fsSL -o "$tmp" ` + quoted + `; else wget -qO "$tmp" ` + quoted + `; fi && ` +
