@@ -70,8 +70,8 @@ func packageInstallCommand(o OS) string {
 }
 
 // ScriptInstallCommand returns a command that downloads the script to a file
-// before running it, so
-// a failed download fails the install instead of running a partial script.
+// before running it, so a failed download fails the install instead of
+// running a partial script.
 func ScriptInstallCommand(scriptURL string) string {
 	quoted := sshclient.Quote(scriptURL)
 	return `tmp=$(mktemp) && ` +
