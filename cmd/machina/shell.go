@@ -460,7 +460,7 @@ func (c *ExecCmd) Run(ctx context.Context, g *Globals) error {
 // ProfileCmd is `machina profile`.
 type ProfileCmd struct {
 	Ls   ProfileLsCmd   `cmd:"" help:"List profiles."`
-	Show ProfileShowCmd `cmd:"" help:"Show the create flags a profile stands for."`
+	Show ProfileShowCmd `cmd:"" help:"Print the create command that a profile expands to."`
 }
 
 // ProfileLsCmd is `machina profile ls`.

@@ -49,9 +49,9 @@ type Driver struct {
 
 // Flags are the generic driver's create flags, named as in Docker Machine.
 type Flags struct {
-	IPAddress  string `name:"ip-address" env:"GENERIC_IP_ADDRESS" help:"IP address or host name of the host (generic driver)."`
+	IPAddress  string `name:"ip-address" env:"GENERIC_IP_ADDRESS" placeholder:"ADDRESS" help:"IP address or host name of the host (generic driver)."`
 	SSHUser    string `name:"ssh-user" env:"GENERIC_SSH_USER" default:"root" help:"SSH user (generic driver)."`
-	SSHKey     string `name:"ssh-key" env:"GENERIC_SSH_KEY" type:"path" help:"SSH private key; empty means the ssh-agent, then ~/.ssh keys (generic driver)."`
+	SSHKey     string `name:"ssh-key" env:"GENERIC_SSH_KEY" type:"path" placeholder:"FILE" help:"SSH private key; empty means the ssh-agent, then ~/.ssh keys (generic driver)."`
 	SSHPort    int    `name:"ssh-port" env:"GENERIC_SSH_PORT" default:"22" help:"SSH port (generic driver)."`
 	EnginePort int    `name:"engine-port" env:"GENERIC_ENGINE_PORT" default:"2376" help:"TCP port of the Docker engine (generic driver)."`
 }
