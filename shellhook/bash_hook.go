@@ -9,6 +9,8 @@ const bashHook = `# machina hook for bash: at each prompt, export the variables 
 # machine and restore what they were before when leaving it.
 __machina_bin={{.Machina}}
 __machina_cache={{.CacheDir}}
+# machina env reads __MACHINA_HOOK to print code that goes through the hook.
+export __MACHINA_HOOK=bash
 __machina_state={{.StateDir}}
 
 # __machina_apply MACHINE [NAME VALUE]... makes the managed variables equal

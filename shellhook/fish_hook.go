@@ -10,6 +10,8 @@ const fishHook = `# machina hook for fish: before each prompt and after each cd,
 # leaving it.
 set -g __machina_bin {{.Machina}}
 set -g __machina_cache {{.CacheDir}}
+# machina env reads __MACHINA_HOOK to print code that goes through the hook.
+set -gx __MACHINA_HOOK fish
 set -g __machina_state {{.StateDir}}
 
 # __machina_apply MACHINE [NAME VALUE]... makes the managed variables equal

@@ -142,3 +142,51 @@ func checkManagedVar(v Var) error {
 func mustParseHook(name, text string) *template.Template {
 	return template.Must(template.New(name).Option("missingkey=error").Parse(text))
 }
+
+// HookVar is exported by the hook with the name of its shell, so that
+// `machina env` can tell that the hook is installed.
+const HookVar = "__MACHINA_HOOK"
+
+// HookedScript returns `machina env` output for a shell with the hook
+// installed: where the hook's functions are defined, it sets use as this
+// shell's machine (":none" for none), as `machina use` does, and runs the
+// hook, so that the hook keeps track of what the user had. Where they are
+// not, such as in a child shell that inherited HookVar, it runs fallback,
+// the plain output of EnvScript or UnsetScript without its hint. The hint
+// for hintCmd follows.
+func HookedScript(sh Shell, use, fallback, hintCmd string) (string, error) {
+	useLine, err := UseScript(sh, use)
+	if err != nil {
+		return "", err
+	}
+	useLine = strings.TrimSuffix(strings.TrimSuffix(useLine, "\n"), ";")
+
+	var b strings.Builder
+	switch sh.(type) {
+	case fish:
+		b.WriteString("if functions -q __machina_hook\n")
+		b.WriteString(useLine + "; __machina_hook\n")
+		b.WriteString("else\n" + fallback + "end\n")
+	case bash, zsh:
+		// Each line ends with ";" so that the output still works when a
+		// user joins it into one line with eval $(machina env NAME).
+		b.WriteString("if type __machina_hook >/dev/null 2>&1; then\n")
+		b.WriteString(useLine + "; __machina_hook;\n")
+		b.WriteString("else\n")
+		for _, line := range strings.SplitAfter(fallback, "\n") {
+			if line != "" {
+				b.WriteString(strings.TrimSuffix(line, "\n") + ";\n")
+			}
+		}
+		b.WriteString("fi;\n")
+	default:
+		return "", fmt.Errorf("env for %s: %w", sh.Name(), ErrNoHook)
+	}
+
+	hint, err := hintBlock(sh, hintCmd)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(hint)
+	return b.String(), nil
+}

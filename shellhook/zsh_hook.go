@@ -10,6 +10,8 @@ const zshHook = `# machina hook for zsh: before each prompt and after each cd, e
 # leaving it.
 typeset -g __machina_bin={{.Machina}}
 typeset -g __machina_cache={{.CacheDir}}
+# machina env reads __MACHINA_HOOK to print code that goes through the hook.
+export __MACHINA_HOOK=zsh
 typeset -g __machina_state={{.StateDir}}
 
 # __machina_apply MACHINE [NAME VALUE]... makes the managed variables equal

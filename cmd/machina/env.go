@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/machina-dev/machina/activate"
 	"github.com/machina-dev/machina/shellhook"
 	mtls "github.com/machina-dev/machina/tls"
 )
@@ -29,7 +30,11 @@ func (c *EnvCmd) Run(ctx context.Context, g *Globals) error {
 	if c.Swarm {
 		return fmt.Errorf("legacy Swarm (--swarm) is not supported")
 	}
+	// The hook knows the shell it runs in; $SHELL is only the login shell.
 	shellName := c.Shell
+	if shellName == "" {
+		shellName = g.Getenv(shellhook.HookVar)
+	}
 	if shellName == "" {
 		shellName = shellhook.Detect(g.Getenv("SHELL"))
 	}
@@ -39,12 +44,22 @@ func (c *EnvCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	hint := c.hint()
 
+	// In a shell with the hook, env goes through the hook as `use` does,
+	// so that leaving the machine later restores what the user had.
+	hooked := g.Getenv(shellhook.HookVar) == sh.Name() && !c.NoProxy
+	if hooked {
+		hint = ""
+	}
+
 	if c.Unset {
 		names := append([]string{}, dockerVars...)
 		if c.NoProxy {
 			names = append(names, noProxyName(g.Getenv))
 		}
 		out, err := shellhook.UnsetScript(sh, names, hint)
+		if err == nil && hooked {
+			out, err = shellhook.HookedScript(sh, activate.UseNone, out, c.hint())
+		}
 		if err != nil {
 			return err
 		}
@@ -74,6 +89,9 @@ func (c *EnvCmd) Run(ctx context.Context, g *Globals) error {
 	}
 
 	script, err := shellhook.EnvScript(sh, out, hint)
+	if err == nil && hooked {
+		script, err = shellhook.HookedScript(sh, c.Name, script, c.hint())
+	}
 	if err != nil {
 		return fmt.Errorf("env %q: %w", c.Name, err)
 	}
