@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/machina-dev/machina/drivers"
 	"github.com/machina-dev/machina/machine"
@@ -11,7 +12,9 @@ import (
 
 // UpCmd is `machina up`.
 type UpCmd struct {
-	Dir string `arg:"" optional:"" type:"path" help:"Project directory (default: the nearest .machine.toml from the current directory)."`
+	Dir        string        `arg:"" optional:"" type:"path" help:"Project directory (default: the nearest .machine.toml from the current directory)."`
+	SSHTimeout time.Duration `name:"ssh-timeout" default:"30s" help:"Bound on each SSH connection attempt while the machine starts, as a duration such as 30s."`
+	Timeout    time.Duration `default:"3m" help:"Bound on starting a stopped machine and waiting for its engine, as a duration such as 3m."`
 }
 
 func (c *UpCmd) Run(ctx context.Context, g *Globals) error {
@@ -58,9 +61,14 @@ func (c *UpCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if st == drivers.Stopped || st == drivers.Saved || st == drivers.Paused {
-		fmt.Fprintf(g.Stderr, "Starting %s\n", p.Machine)
-		if err := m.Driver.Start(ctx); err != nil {
-			return fmt.Errorf("up: start %q: %w", p.Machine, err)
+		err := machine.Act(ctx, m, machine.Start, machine.ActionOptions{
+			Progress:   g.Stderr,
+			Debug:      g.debug(),
+			SSHTimeout: c.SSHTimeout,
+			Timeout:    c.Timeout,
+		})
+		if err != nil {
+			return fmt.Errorf("up: %w", err)
 		}
 	}
 
