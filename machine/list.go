@@ -255,12 +255,16 @@ func rowOf(ctx context.Context, e listEntry, opts ListOptions) (row Row) {
 	}
 
 	row.DockerVersion, err = m.EngineVersion(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The listing's deadline ended the query: show it as the rows
+		// that never finished are shown.
+		timedOut := timeoutRow(e, opts)
+		timedOut.URL, timedOut.Active, timedOut.ActiveHost = row.URL, row.Active, row.ActiveHost
+		return timedOut
+	}
 	if err != nil {
 		row.DockerVersion = "Unknown"
 		row.Error = err.Error()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			row.State = drivers.Timeout
-		}
 	}
 	return row
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -55,6 +56,10 @@ func DefaultPath() (string, error) {
 // Store is a machine store rooted at Path.
 type Store struct {
 	Path string // absolute
+
+	// Waiting, when set, receives a line when a lock is held by another
+	// machina command, so that the user knows why the command waits.
+	Waiting io.Writer
 }
 
 // New returns the store at path, made absolute.

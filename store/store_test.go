@@ -286,3 +286,53 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 		t.Fatalf("directory has %d entries, want only the file (no temporary left)", len(entries))
 	}
 }
+
+// TestLockSaysWhenWaiting checks that a command blocked by another holder of
+// a machine's lock tells the user why it waits.
+func TestLockSaysWhenWaiting(t *testing.T) {
+	dir := t.TempDir()
+	holder, _ := New(dir)
+	unlock, err := holder.Lock("m")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var out syncBuffer
+	waiter, _ := New(dir)
+	waiter.Waiting = &out
+	acquired := make(chan struct{})
+	go func() {
+		release, err := waiter.Lock("m")
+		if err == nil {
+			release()
+		}
+		close(acquired)
+	}()
+
+	for i := 0; i < 200 && out.String() == ""; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := out.String(); !strings.Contains(got, "Waiting for another machina command to finish with machine m") {
+		t.Errorf("waiting message = %q", got)
+	}
+	unlock()
+	<-acquired
+}
+
+// syncBuffer is a strings.Builder safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -17,7 +17,12 @@ func (g *Globals) store() (*store.Store, error) {
 			return nil, err
 		}
 	}
-	return store.New(path)
+	s, err := store.New(path)
+	if err != nil {
+		return nil, err
+	}
+	s.Waiting = g.Stderr
+	return s, nil
 }
 
 // certPaths applies the --tls-* overrides to the store's default files.

@@ -108,11 +108,9 @@ func (c *InspectCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	auth := m.Host.HostOptions.AuthOptions
-	view := struct {
-		*store.Host
-		Certificates map[string]certExpiry
-	}{
-		Host: m.Host,
+	view := inspectView{
+		Host:   m.Host,
+		Driver: m.Host.Driver,
 		Certificates: map[string]certExpiry{
 			"CA":     expiry(auth.CaCertPath),
 			"Client": expiry(auth.ClientCertPath),
@@ -128,6 +126,15 @@ func (c *InspectCmd) Run(ctx context.Context, g *Globals) error {
 		g.printf("%s\n", out)
 		return nil
 	}
+
+	// Templates reach the driver's fields, such as {{.Driver.IPAddress}},
+	// through its JSON decoded into a map.
+	var driver map[string]any
+	if err := json.Unmarshal(m.Host.Driver, &driver); err != nil {
+		return fmt.Errorf("inspect %q: decode the driver configuration: %w", c.Name, err)
+	}
+	view.Driver = driver
+
 	tmpl, err := template.New("inspect").Funcs(jsonFuncs).Parse(c.Format)
 	if err != nil {
 		return fmt.Errorf("invalid --format %q: %w", c.Format, err)
@@ -137,6 +144,15 @@ func (c *InspectCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	g.printf("\n")
 	return nil
+}
+
+// inspectView is what inspect prints: config.json, whose Driver field it
+// shadows so that templates can reach the driver's fields, and the expiry
+// of each certificate.
+type inspectView struct {
+	*store.Host
+	Driver       any
+	Certificates map[string]certExpiry
 }
 
 var jsonFuncs = template.FuncMap{

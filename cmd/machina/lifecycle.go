@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -120,9 +119,11 @@ type RegenerateCertsCmd struct {
 
 func (c *RegenerateCertsCmd) Run(ctx context.Context, g *Globals) error {
 	if !c.Force {
-		fmt.Fprint(g.Stderr, "Regenerate TLS machine certs? Warning: this is irreversible. (y/n): ")
-		answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
-		if a := strings.TrimSpace(strings.ToLower(answer)); a != "y" && a != "yes" {
+		question := "Regenerate TLS machine certs? Warning: this is irreversible."
+		if c.ClientCerts {
+			question = "Regenerate the CA, the client certificate and the certificates of every machine that uses that CA, and restart their engines? Warning: this is irreversible."
+		}
+		if !confirm(g, question) {
 			return fmt.Errorf("regenerate-certs cancelled: no certificate changed")
 		}
 	}

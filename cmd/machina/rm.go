@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/machina-dev/machina/machine"
 )
@@ -27,9 +30,8 @@ func (c *RmCmd) Run(ctx context.Context, g *Globals) error {
 	}
 
 	if !c.Yes {
-		fmt.Fprintf(g.Stderr, "About to remove %s\nWARNING: This removes the local machine and, where its driver made it, the host.\nAre you sure? (y/n): ", strings.Join(names, ", "))
-		answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
-		if a := strings.TrimSpace(strings.ToLower(answer)); a != "y" && a != "yes" {
+		question := fmt.Sprintf("About to remove %s\nWARNING: This removes the local machine and, where its driver made it, the host.\nAre you sure?", strings.Join(names, ", "))
+		if !confirm(g, question) {
 			return fmt.Errorf("rm cancelled: nothing removed")
 		}
 	}
@@ -47,4 +49,17 @@ func (c *RmCmd) Run(ctx context.Context, g *Globals) error {
 		return exitError{code: 1}
 	}
 	return nil
+}
+
+// confirm asks question on stderr and reads a y/n answer from stdin. Input
+// that is not a terminal is not echoed, so the answer read is printed after
+// the prompt, keeping the next message on its own line.
+func confirm(g *Globals, question string) bool {
+	fmt.Fprint(g.Stderr, question+" (y/n): ")
+	answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
+	if f, ok := g.Stdin.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(g.Stderr, strings.TrimSpace(answer))
+	}
+	a := strings.TrimSpace(strings.ToLower(answer))
+	return a == "y" || a == "yes"
 }

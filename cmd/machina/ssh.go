@@ -29,7 +29,11 @@ func (c *SSHCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	defer conn.Close()
 
-	status, err := conn.Interactive(ctx, strings.Join(c.Command, " "), g.Stdin, g.Stdout, g.Stderr)
+	command := c.Command
+	if len(command) > 0 && command[0] == "--" {
+		command = command[1:]
+	}
+	status, err := conn.Interactive(ctx, strings.Join(command, " "), g.Stdin, g.Stdout, g.Stderr)
 	if err != nil {
 		return fmt.Errorf("ssh %q: %w", c.Name, err)
 	}
