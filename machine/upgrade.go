@@ -53,39 +53,87 @@ func (m *Machine) upgrade(ctx context.Context, d drivers.SSH, opts ProvisionOpti
 	}
 	step.done("OS", strings.TrimSpace(o.ID+" "+o.VersionID))
 
-	cmd, err := m.upgradeCommand(ctx, conn, o)
+	cmd, query, err := m.upgradeCommand(ctx, conn, o)
 	if err != nil {
 		return err
 	}
+	before := packageVersion(ctx, conn, query)
 	if _, err := conn.Run(ctx, conn.Sudo(cmd), nil); err != nil {
 		return fmt.Errorf("upgrade the engine: %w", err)
+	}
+	after := packageVersion(ctx, conn, query)
+	if query != "" && before != "" && before == after {
+		step.done("engine upgrade", fmt.Sprintf("%s: the engine package is at %s, the newest version that the host's package sources offer; the engine was not restarted", cmd, after))
+		return nil
+	}
+	if before != after {
+		cmd = fmt.Sprintf("%s: %s -> %s", cmd, before, after)
 	}
 	step.done("engine upgrade", cmd)
 
 	return m.restartEngine(ctx, conn, opts.EngineTimeout, step)
 }
 
+// packageVersion runs query, which prints the installed version of the
+// engine package, and returns its output, or "" when there is no query or it
+// fails.
+func packageVersion(ctx context.Context, conn *sshclient.Client, query string) string {
+	if query == "" {
+		return ""
+	}
+	out, err := conn.Run(ctx, query, nil)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // upgradeCommand returns the shell command that upgrades the engine: the
 // machine's install script when it has one, else the package manager's
-// upgrade of the engine package that is installed.
-func (m *Machine) upgradeCommand(ctx context.Context, conn *sshclient.Client, o provision.OS) (string, error) {
+// upgrade of the engine package that is installed. query prints the
+// installed package's version, or is "" for an install script.
+func (m *Machine) upgradeCommand(ctx context.Context, conn *sshclient.Client, o provision.OS) (cmd, query string, err error) {
 	switch installURL := m.Host.HostOptions.EngineOptions.InstallURL; installURL {
 	case "":
 	case provision.InstallNone:
-		return "", errors.New(`the machine's engine install URL is "none", so machina does not manage its engine: upgrade Docker Engine on the host itself`)
+		return "", "", errors.New(`the machine's engine install URL is "none", so machina does not manage its engine: upgrade Docker Engine on the host itself`)
 	default:
 		u, err := url.Parse(installURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return "", fmt.Errorf("invalid engine install URL %q in the machine's configuration: want an http or https URL of a script", installURL)
+			return "", "", fmt.Errorf("invalid engine install URL %q in the machine's configuration: want an http or https URL of a script", installURL)
 		}
-		return provision.ScriptInstallCommand(installURL), nil
+		return provision.ScriptInstallCommand(installURL), "", nil
 	}
 
 	dockerCE, err := hasDockerCE(ctx, conn, o)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return packageUpgradeCommand(o, dockerCE)
+	cmd, err = packageUpgradeCommand(o, dockerCE)
+	return cmd, packageVersionQuery(o, dockerCE), err
+}
+
+// packageVersionQuery returns the command that prints the installed version
+// of the engine package that packageUpgradeCommand upgrades.
+func packageVersionQuery(o provision.OS, dockerCE bool) string {
+	pkg := "docker-ce"
+	switch {
+	case o.Family == provision.FamilyDebian && !dockerCE:
+		pkg = "docker.io"
+	case o.Family == provision.FamilyFedora && !dockerCE:
+		pkg = "moby-engine"
+	case o.Family == provision.FamilyAlpine:
+		pkg = "docker"
+	}
+	switch o.Family {
+	case provision.FamilyDebian:
+		return "dpkg-query -W -f='${Version}' " + pkg
+	case provision.FamilyFedora, provision.FamilyRHEL:
+		return "rpm -q --qf '%{VERSION}-%{RELEASE}' " + pkg
+	case provision.FamilyAlpine:
+		return "apk info -v " + pkg + " | head -n 1"
+	}
+	return ""
 }
 
 // hasDockerCE reports whether Docker's own docker-ce package is installed,

@@ -49,9 +49,12 @@ func upgradeMachine(installURL string) *Machine {
 }
 
 func TestUpgradeCommandInstallURL(t *testing.T) {
-	got, err := upgradeMachine("https://example.test/install.sh").upgradeCommand(context.Background(), nil, provision.OS{Family: provision.FamilyDebian})
+	got, query, err := upgradeMachine("https://example.test/install.sh").upgradeCommand(context.Background(), nil, provision.OS{Family: provision.FamilyDebian})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if query != "" {
+		t.Errorf("version query = %q, want none for an install script", query)
 	}
 	if !strings.Contains(got, "'https://example.test/install.sh'") || !strings.Contains(got, `sh "$tmp"`) {
 		t.Errorf("upgradeCommand = %q, want the install script downloaded and run", got)
@@ -59,15 +62,34 @@ func TestUpgradeCommandInstallURL(t *testing.T) {
 }
 
 func TestUpgradeCommandInstallNone(t *testing.T) {
-	_, err := upgradeMachine(provision.InstallNone).upgradeCommand(context.Background(), nil, provision.OS{Family: provision.FamilyDebian})
+	_, _, err := upgradeMachine(provision.InstallNone).upgradeCommand(context.Background(), nil, provision.OS{Family: provision.FamilyDebian})
 	if err == nil || !strings.Contains(err.Error(), `install URL is "none"`) {
 		t.Errorf("error = %v, want one about install URL none", err)
 	}
 }
 
 func TestUpgradeCommandInvalidInstallURL(t *testing.T) {
-	_, err := upgradeMachine("ftp://example.test/x").upgradeCommand(context.Background(), nil, provision.OS{Family: provision.FamilyDebian})
+	_, _, err := upgradeMachine("ftp://example.test/x").upgradeCommand(context.Background(), nil, provision.OS{Family: provision.FamilyDebian})
 	if err == nil || !strings.Contains(err.Error(), "invalid engine install URL") {
 		t.Errorf("error = %v, want an invalid URL error", err)
+	}
+}
+
+func TestPackageVersionQuery(t *testing.T) {
+	cases := []struct {
+		family   string
+		dockerCE bool
+		want     string
+	}{
+		{provision.FamilyDebian, false, "dpkg-query -W -f='${Version}' docker.io"},
+		{provision.FamilyDebian, true, "dpkg-query -W -f='${Version}' docker-ce"},
+		{provision.FamilyFedora, false, "rpm -q --qf '%{VERSION}-%{RELEASE}' moby-engine"},
+		{provision.FamilyRHEL, true, "rpm -q --qf '%{VERSION}-%{RELEASE}' docker-ce"},
+		{provision.FamilyAlpine, false, "apk info -v docker | head -n 1"},
+	}
+	for _, c := range cases {
+		if got := packageVersionQuery(provision.OS{Family: c.family}, c.dockerCE); got != c.want {
+			t.Errorf("packageVersionQuery(%s, docker-ce %v) = %q, want %q", c.family, c.dockerCE, got, c.want)
+		}
 	}
 }
