@@ -199,6 +199,14 @@ func concurrently(g *Globals, names []string, fn func(m *machine.Machine, progre
 	if len(names) == 0 {
 		names = []string{"default"}
 	}
+	// A machine named twice acts once: two restarts of one host at once
+	// would only wait for each other's lock.
+	seen := map[string]bool{}
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool {
+		dup := seen[n]
+		seen[n] = true
+		return dup
+	})
 	stderr := &lockedWriter{w: g.Stderr}
 
 	errs := make([]error, len(names))
