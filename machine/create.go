@@ -211,7 +211,7 @@ func (m *Machine) provision(ctx context.Context, d drivers.SSH, opts ProvisionOp
 		ClientCert: client.CertPEM,
 		ClientKey:  client.KeyPEM,
 		Timeout:    opts.EngineTimeout,
-		Progress:   func(name string, took time.Duration) { step.took(name, took) },
+		Progress:   func(name, detail string, took time.Duration) { step.took(name, detail, took) },
 	})
 }
 

@@ -28,8 +28,8 @@ func (s *steps) done(name, detail string) {
 }
 
 // took prints a step whose duration another package measured.
-func (s *steps) took(name string, d time.Duration) {
-	s.print(name, "", d)
+func (s *steps) took(name, detail string, d time.Duration) {
+	s.print(name, detail, d)
 	s.last = time.Now()
 }
 

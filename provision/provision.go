@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/machina-dev/machina/sshclient"
@@ -61,9 +62,10 @@ type Options struct {
 	Timeout time.Duration // how long to wait for the engine, DefaultEngineTimeout when zero
 
 	// Progress, when not nil, is called after each step with the step's
-	// name ("OS", "engine install", "TLS configuration", "engine ready")
-	// and the time it took.
-	Progress func(step string, took time.Duration)
+	// name ("OS", "engine install", "TLS configuration", "engine ready"),
+	// what it found ("debian 12", the engine version) or "", and the time it
+	// took.
+	Progress func(step, detail string, took time.Duration)
 }
 
 const (
@@ -87,39 +89,39 @@ func Provision(ctx context.Context, r Runner, opts Options) error {
 	}
 
 	var osInfo OS
-	err := step(opts, "OS", func() error {
+	err := step(opts, "OS", func() (string, error) {
 		var err error
 		osInfo, err = readOS(ctx, r)
 		if err != nil {
-			return err
+			return "", err
 		}
-		return setHostname(ctx, r, opts.Hostname)
+		return strings.TrimSpace(osInfo.ID + " " + osInfo.VersionID), setHostname(ctx, r, opts.Hostname)
 	})
 	if err != nil {
 		return err
 	}
 
-	err = step(opts, "engine install", func() error {
-		return installEngine(ctx, r, osInfo, opts.Engine.InstallURL)
+	err = step(opts, "engine install", func() (string, error) {
+		return "", installEngine(ctx, r, osInfo, opts.Engine.InstallURL)
 	})
 	if err != nil {
 		return err
 	}
 
-	err = step(opts, "TLS configuration", func() error {
-		return configureEngine(ctx, r, osInfo, opts)
+	err = step(opts, "TLS configuration", func() (string, error) {
+		return "", configureEngine(ctx, r, osInfo, opts)
 	})
 	if err != nil {
 		return err
 	}
 
-	return step(opts, "engine ready", func() error {
-		_, err := WaitForEngine(ctx, opts.EngineAddr, opts.Engine.Port,
+	return step(opts, "engine ready", func() (string, error) {
+		version, err := WaitForEngine(ctx, opts.EngineAddr, opts.Engine.Port,
 			opts.Certs.CA, opts.ClientCert, opts.ClientKey, opts.Timeout)
 		if err != nil {
-			return withEngineLog(ctx, r, err)
+			return "", withEngineLog(ctx, r, err)
 		}
-		return nil
+		return "Docker " + version, nil
 	})
 }
 
@@ -170,14 +172,16 @@ func checkOptions(opts *Options) error {
 	return err
 }
 
-// step runs one provisioning step and reports it to opts.Progress.
-func step(opts Options, name string, run func() error) error {
+// step runs one provisioning step and reports it, with the detail run
+// returns, to opts.Progress.
+func step(opts Options, name string, run func() (string, error)) error {
 	start := time.Now()
-	if err := run(); err != nil {
+	detail, err := run()
+	if err != nil {
 		return fmt.Errorf("provision %s: %w", name, err)
 	}
 	if opts.Progress != nil {
-		opts.Progress(name, time.Since(start))
+		opts.Progress(name, detail, time.Since(start))
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func TestProvisionReportsSteps(t *testing.T) {
 	r := newFakeRunner()
 	var steps []string
 	err := provisionFake(t, r, func(o *Options) {
-		o.Progress = func(step string, took time.Duration) {
+		o.Progress = func(step, detail string, took time.Duration) {
 			if took < 0 {
 				t.Errorf("step %q took %s", step, took)
 			}

@@ -54,7 +54,7 @@ func TestProvisionTestHost(t *testing.T) {
 		ClientCert: clientCert.CertPEM,
 		ClientKey:  clientCert.KeyPEM,
 		Timeout:    60 * time.Second,
-		Progress: func(step string, took time.Duration) {
+		Progress: func(step, detail string, took time.Duration) {
 			t.Logf("%s: %s", step, took.Round(time.Millisecond))
 			steps = append(steps, step)
 		},
