@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 
-	kctx, err := parser.Parse(args)
+	kctx, err := parser.Parse(helpArgs(args))
 	if exitCode >= 0 {
 		return exitCode // --help
 	}
@@ -148,4 +148,16 @@ func helpWithDefault(value *kong.Value) string {
 		return help[:len(help)-1] + " " + suffix + "."
 	}
 	return help + " " + suffix
+}
+
+// helpArgs turns Docker Machine's ways of asking for help, no arguments and
+// `help [COMMAND...]`, into kong's --help.
+func helpArgs(args []string) []string {
+	switch {
+	case len(args) == 0:
+		return []string{"--help"}
+	case args[0] == "help":
+		return append(append([]string{}, args[1:]...), "--help")
+	}
+	return args
 }
