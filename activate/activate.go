@@ -16,7 +16,8 @@ import (
 // name, or UseNone. Unset means the file and global rules apply.
 const UseVar = "__MACHINA_USE"
 
-// UseNone in UseVar means no machine in this shell, whatever the directory says.
+// UseNone in UseVar means no machine in this shell, whatever the directory
+// names.
 const UseNone = ":none"
 
 // Source is the rule that chose the machine.
@@ -41,8 +42,8 @@ type Decision struct {
 	ProjectContent []byte
 	// Project is that file parsed, trusted or not, or nil.
 	Project *profiles.Project
-	// ProjectErr is why that file was not used: a parse error, or the
-	// file is not trusted or changed since `machina allow`.
+	// ProjectErr is the reason that file was not used: a parse error, or
+	// the file is not trusted or changed since `machina allow`.
 	ProjectErr error
 	// Trust is the project's trust state when Project is set.
 	Trust profiles.TrustState
@@ -116,7 +117,7 @@ func (d *Decision) fromFile(trust profiles.Trust, path string) {
 	}
 }
 
-// Why describes what chose the machine, for `machina active --why`.
+// Why returns the rule that chose the machine, for `machina active --why`.
 func (d Decision) Why() string {
 	switch d.Source {
 	case FromShell:

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// locksDir is outside machines/ so that Docker Machine never sees lock files.
+// locksDir is outside machines/ so that Docker Machine never lists lock files.
 func (s *Store) locksDir() string { return filepath.Join(s.Path, ".machina", "locks") }
 
 // Lock takes the per-machine lock that serialises commands on one machine,

@@ -30,7 +30,8 @@ func (c *EnvCmd) Run(ctx context.Context, g *Globals) error {
 	if c.Swarm {
 		return fmt.Errorf("legacy Swarm (--swarm) is not supported")
 	}
-	// The hook knows the shell it runs in; $SHELL is only the login shell.
+	// The hook exports the shell it runs in, while $SHELL is only the login
+	// shell.
 	shellName := c.Shell
 	if shellName == "" {
 		shellName = g.Getenv(shellhook.HookVar)

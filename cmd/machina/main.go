@@ -41,7 +41,7 @@ type CLI struct {
 
 	Start           StartCmd           `cmd:"" help:"Start machines."`
 	Stop            StopCmd            `cmd:"" help:"Stop machines."`
-	Restart         RestartCmd         `cmd:"" help:"Restart machines and wait until their engines answer."`
+	Restart         RestartCmd         `cmd:"" help:"Restart machines and wait until their engines respond."`
 	Kill            KillCmd            `cmd:"" help:"Kill machines."`
 	Provision       ProvisionCmd       `cmd:"" help:"Provision existing machines again."`
 	Upgrade         UpgradeCmd         `cmd:"" help:"Upgrade the engine of machines."`
