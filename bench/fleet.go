@@ -19,11 +19,11 @@ import (
 	mtls "github.com/machina-dev/machina/tls"
 )
 
-// EngineVersion is the version the answering engine reports.
+// EngineVersion is the version the responding engine reports.
 const EngineVersion = "20.10.24"
 
 // Name prefixes sort the silent machines first, so that they take the query
-// slots before any answering machine does.
+// slots before any responding machine does.
 const (
 	SilentPrefix    = "a-silent-"
 	AnsweringPrefix = "b-answering-"
@@ -43,7 +43,7 @@ type Fleet struct {
 	held   []net.Conn // connections the silent listener accepted, closed by Close
 }
 
-// NewFleet creates silent and answering machines in a store at dir.
+// NewFleet creates silent and responding machines in a store at dir.
 func NewFleet(dir string, silent, answering int) (*Fleet, error) {
 	s, err := store.New(dir)
 	if err != nil {

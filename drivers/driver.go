@@ -60,7 +60,7 @@ type Driver interface {
 	IP(ctx context.Context) (string, error)
 	// URL returns the engine endpoint, as tcp://HOST:PORT.
 	URL(ctx context.Context) (string, error)
-	// State asks the machine for its state.
+	// State queries the machine for its state.
 	State(ctx context.Context) (State, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
@@ -77,13 +77,13 @@ type SSH interface {
 	SSHTarget(ctx context.Context) (SSHTarget, error)
 }
 
-// SSHTarget says where and as whom to log in to a machine.
+// SSHTarget is the address, port, user and key for logging in to a machine.
 type SSHTarget struct {
 	Host    string
 	Port    int
 	User    string
 	KeyPath string // "" means the ssh-agent, then the user's ~/.ssh keys
 	// KeyOrigin is the key the user passed when KeyPath is machina's copy
-	// of it, so that errors can name the file the user knows.
+	// of it, so that errors can name the file the user passed.
 	KeyOrigin string
 }

@@ -1,5 +1,5 @@
-// Package engine talks to a Docker engine's API over TLS with the store's
-// client certificate: enough to check that it answers and which version it runs.
+// Package engine calls a Docker engine's API over TLS with the store's
+// client certificate: enough to check that it responds and which version it runs.
 package engine
 
 import (

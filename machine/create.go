@@ -18,7 +18,7 @@ import (
 	mtls "github.com/machina-dev/machina/tls"
 )
 
-// CreateOptions is what `machina create` decided from its flags.
+// CreateOptions are the settings `machina create` takes from its flags.
 type CreateOptions struct {
 	Driver        drivers.Driver // configured from the driver's flags, with Base from NewBase
 	Certs         store.CertPaths

@@ -255,7 +255,7 @@ const engineRestartCommand = "if [ -d /run/systemd/system ]; then systemctl rest
 	"elif command -v rc-service >/dev/null 2>&1; then rc-service docker restart; " +
 	"else service docker restart || service docker start; fi"
 
-// restartEngine restarts the engine over conn and waits until it answers
+// restartEngine restarts the engine over conn and waits until it responds
 // over TLS.
 func (m *Machine) restartEngine(ctx context.Context, conn *sshclient.Client, timeout time.Duration, step *steps) error {
 	if _, err := conn.Run(ctx, conn.Sudo(engineRestartCommand), nil); err != nil {

@@ -269,7 +269,7 @@ func rowOf(ctx context.Context, e listEntry, opts ListOptions) (row Row) {
 	return row
 }
 
-// EngineVersion asks the machine's engine for its version over TLS.
+// EngineVersion requests the engine's version from /version over TLS.
 func (m *Machine) EngineVersion(ctx context.Context) (string, error) {
 	c, err := m.EngineClient(ctx)
 	if err != nil {

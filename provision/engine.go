@@ -41,7 +41,7 @@ func WaitForEngine(ctx context.Context, addr string, port int, ca, cert, key []b
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return "", fmt.Errorf("engine at %s did not answer within %s: %w", endpoint, timeout, lastErr)
+				return "", fmt.Errorf("engine at %s did not respond within %s: %w", endpoint, timeout, lastErr)
 			}
 			return "", fmt.Errorf("engine at %s: %w", endpoint, ctx.Err())
 		case <-time.After(enginePollInterval):

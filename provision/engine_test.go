@@ -39,7 +39,7 @@ func TestWaitForEngineTimeout(t *testing.T) {
 		t.Fatal("WaitForEngine succeeded against an engine that never answers OK")
 	}
 	endpoint := net.JoinHostPort("127.0.0.1", strconv.Itoa(engine.port))
-	for _, part := range []string{endpoint, "did not answer within 600ms", "503"} {
+	for _, part := range []string{endpoint, "did not respond within 600ms", "503"} {
 		if !strings.Contains(err.Error(), part) {
 			t.Errorf("error %q does not contain %q", err, part)
 		}

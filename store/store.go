@@ -71,7 +71,7 @@ func New(path string) (*Store, error) {
 	return &Store{Path: abs}, nil
 }
 
-// CertsDir is where the store-wide CA and client certificate live.
+// CertsDir returns the directory of the store-wide CA and client certificate.
 func (s *Store) CertsDir() string { return filepath.Join(s.Path, "certs") }
 
 // MachinesDir contains one directory per machine.

@@ -288,7 +288,7 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 }
 
 // TestLockSaysWhenWaiting checks that a command blocked by another holder of
-// a machine's lock tells the user why it waits.
+// a machine's lock prints why it waits.
 func TestLockSaysWhenWaiting(t *testing.T) {
 	dir := t.TempDir()
 	holder, _ := New(dir)

@@ -30,22 +30,23 @@ var privateDirs = []string{
 var freshDirs = map[string]bool{"/var/lib/docker": true}
 
 // overlayDirs get a copy-on-write overlay, so other writes in them stay on
-// the host too: /etc/hostname, /etc/hosts, users, the packages that dpkg
-// and apt install under /usr, /var/lib and /var/cache, and the lock and
-// cache files that root's login shell writes under /root. A process that
-// the stand-in reboot kills therefore leaves no stale lock in the machine's
-// own /root.
+// the host too. These writes include /etc/hostname, /etc/hosts and users,
+// and the packages that dpkg and apt install under /usr, /var/lib and
+// /var/cache. They also include the lock and cache files that root's login
+// shell writes under /root, so a process that the stand-in reboot kills
+// leaves no stale lock in the machine's own /root.
 var overlayDirs = []string{"/etc", "/usr", "/var/lib", "/var/cache", "/root"}
 
 // shutdownPath is the path of the stand-in for shutdown(8) in the host's
 // view. /usr/local/sbin comes before /usr/sbin and /sbin in root's PATH.
 const shutdownPath = "/usr/local/sbin/shutdown"
 
-// shutdownScript replaces shutdown(8) on a test host, which cannot reboot. For -r it acts out a reboot one second later, so that the
-// caller's command returns first: it stops the engine, makes sshd (PID 1)
-// re-execute itself, ends every other process with SIGTERM and, a second
-// later, SIGKILL, which drops every SSH connection, and starts the engine
-// again. Anything but -r fails.
+// shutdownScript replaces shutdown(8) on a test host, which cannot reboot.
+// For -r it acts out a reboot one second later, so that the caller's command
+// returns first. It stops the engine and makes sshd (PID 1) re-execute
+// itself. It then ends every other process with SIGTERM and, a second later,
+// SIGKILL, which drops every SSH connection, and starts the engine again.
+// Anything but -r fails.
 const shutdownScript = `#!/bin/sh
 case " $* " in
 *" -r "*) ;;

@@ -62,8 +62,9 @@ func (r Remote) Archive(ctx context.Context, info Info, w io.Writer) error {
 	return r.run(ctx, cmd, nil, w)
 }
 
-// Extract runs tar -x there without restoring owners, then cat reads the rest
-// of the stream so that the sender never blocks on a closed pipe.
+// Extract runs tar -x there without restoring owners. After a successful tar,
+// cat reads the rest of the stream so that the sender does not block on a
+// closed pipe.
 func (r Remote) Extract(ctx context.Context, dir string, in io.Reader) error {
 	cmd := "tar -C " + sshclient.Quote(remotePath(dir)) + " -x -o -f - && cat >/dev/null"
 	return r.run(ctx, cmd, in, io.Discard)

@@ -33,7 +33,7 @@ type CreateCmd struct {
 	TLSSAN     []string      `name:"tls-san" sep:"none" placeholder:"NAME" help:"Extra subject alternative name of the server certificate; repeatable."`
 	TLSKeyType string        `name:"tls-key-type" default:"ecdsa" enum:"ecdsa,rsa" help:"Key type of new certificates: ecdsa (P-256) or rsa (2048 bits, for old engines)."`
 	SSHTimeout time.Duration `name:"ssh-timeout" default:"30s" help:"Bound on connecting to the host over SSH, as a duration such as 30s or 2m."`
-	Timeout    time.Duration `name:"engine-timeout" default:"2m" help:"Bound on the wait for the engine's TLS endpoint to answer, as a duration such as 90s or 5m."`
+	Timeout    time.Duration `name:"engine-timeout" default:"2m" help:"Bound on the wait for the engine's TLS endpoint to respond, as a duration such as 90s or 5m."`
 
 	Generic generic.Flags `embed:"" prefix:"generic-" group:"generic driver"`
 	None    none.Flags    `embed:"" group:"none driver"`

@@ -100,7 +100,7 @@ func (c *EnvCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// hint is the command that the closing comment tells the user to run.
+// hint returns the command that the closing comment prints for the user to run.
 func (c *EnvCmd) hint() string {
 	parts := []string{"machina", "env"}
 	if c.Shell != "" {

@@ -51,7 +51,7 @@ func (g *Globals) load(name string) (*machine.Machine, error) {
 	return machine.Load(s, name)
 }
 
-// debug is where --debug output goes, or nil.
+// debug returns the writer of --debug output, or nil.
 func (g *Globals) debug() io.Writer {
 	if g.Debug {
 		return g.Stderr

@@ -43,7 +43,7 @@ func (c *ActiveCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// why names the rule that made name active: the hook's precedence when the
+// why returns the rule that made name active: the hook's precedence when the
 // hook set the variables, else the user's own DOCKER_HOST.
 func (c *ActiveCmd) why(g *Globals, name string) string {
 	if g.Getenv("__MACHINA_MACHINE") != name {
@@ -146,7 +146,7 @@ func (c *InspectCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// inspectView is what inspect prints: config.json, whose Driver field it
+// inspectView is the output of inspect: config.json, whose Driver field it
 // shadows so that templates can reach the driver's fields, and the expiry
 // of each certificate.
 type inspectView struct {

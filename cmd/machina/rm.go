@@ -51,7 +51,7 @@ func (c *RmCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// confirm asks question on stderr and reads a y/n answer from stdin. Input
+// confirm prints question on stderr and reads a y/n answer from stdin. Input
 // that is not a terminal is not echoed, so the answer read is printed after
 // the prompt, keeping the next message on its own line.
 func confirm(g *Globals, question string) bool {

@@ -246,7 +246,7 @@ func readOptional(path string) ([]byte, error) {
 type UseCmd struct {
 	Name   string `arg:"" optional:"" help:"Machine to activate."`
 	Global bool   `short:"g" help:"Set the default machine of every shell instead of this one."`
-	None   bool   `help:"No machine: in this shell whatever the directory says, or with --global no default."`
+	None   bool   `help:"No machine: in this shell whatever the directory names, or with --global no default."`
 	Auto   bool   `help:"Return this shell to the rules of .machine.toml files and the global default."`
 	Shell  string `hidden:"" help:"Shell to print code for; the hook's machina function passes it."`
 }
@@ -383,7 +383,7 @@ func projectFile(arg string) (string, error) {
 }
 
 // logicalWorkDir is $PWD when it names the working directory, so that paths
-// match what the shell hook sees through symbolic links.
+// match the ones the shell hook reads through symbolic links.
 func logicalWorkDir() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
